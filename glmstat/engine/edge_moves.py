@@ -8,15 +8,20 @@ are freed (:meth:`EdgeMoves.leave_edge`).  A mixin of the loop: each move reads 
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from .edges import steep_edges
+from ..design.sources import DesignSource, fold
+from ..families import Family
+from .edges import ON_EDGE_TOL, steep_edges
 from .fit_state import TraceRecord
 from .linalg import StepFactor
 from .newton import NEAR_EDGE_TOL, newton_step_near_edge, newton_step_off_edge
 from .scoring_pass import PassResult, evaluate, rises, scoring_pass
 from .set_aside import set_aside_in_use
-from .shortening import finish_at_edge
+from .shortening import LATER_ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding
+from .starts import start_coefficients
 from .steep_edge import held_factor
 from .step_size import MAX_DAMPING, MAX_POLISH, POLISH_PATIENCE, POLISH_TOL, relative_step
 
@@ -169,10 +174,12 @@ class EdgeMoves:
                      accept) -> tuple[list, tuple] | None:
         """Newton steps from ``beta`` holding the rows on or near ``edges`` whose multipliers pull across them
         (:func:`~glmstat.engine.newton.newton_step_near_edge`), each halved until ``accept(new, fac, state)`` takes
-        it -- returning the (pass, factor, state) at ``new``, None to halve on, or ``_ABANDON`` -- until the held
-        step is negligible against ``fac`` (``POLISH_TOL``).  Returns the steps taken, (coefficients, pass, factor,
-        halvings) each, and the (coefficients, factor, state) they end at; None where a step is missing, halving is
-        exhausted or abandoned, or the steps stop shrinking (no optimum held there)."""
+        it -- or, where the whole step is refused, cut where it brings the first row of an edge's response to that
+        edge (:func:`_to_first_edge`, the next step holding it there) -- returning the (pass, factor, state) at
+        ``new``, None to halve on, or ``_ABANDON`` -- until the held step is negligible against ``fac``
+        (``POLISH_TOL``).  Returns the steps taken, (coefficients, pass, factor, halvings) each, and the
+        (coefficients, factor, state) they end at; None where a step is missing, halving is exhausted or abandoned,
+        or the steps stop shrinking (no optimum held there)."""
         taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
         sizes: list[float] = []
         for _ in range(MAX_POLISH):
@@ -190,6 +197,17 @@ class EdgeMoves:
                 got = accept(new, fac, state)
                 if got is not None:
                     break
+                if not halvings:
+                    # the step carries another row of the edge's response across it: up to that edge instead (the
+                    # next step holds it there if it pulls across: _cut_at_edge), not halved towards it, which
+                    # approaches it only geometrically and never lets the steps shrink (a negative binomial
+                    # identity-link refit brought a count of 0 from 1.3e-3 towards 0 by six halvings a step, reached
+                    # 57.2892 and gave the steps up, staying at 57.3195, no optimum; R's optimum 57.2887357,
+                    # tests/engine/test_negbin_edge_refit.py)
+                    cut = self._cut_at_edge(beta, step, fac, state, edges, accept)
+                    if cut is not None:
+                        new, got = cut
+                        break
             else:
                 return None
             if got is _ABANDON:
@@ -198,6 +216,35 @@ class EdgeMoves:
             beta = new
             taken.append((beta, res, fac, halvings))
         return None
+
+    def _cut_at_edge(self, beta: np.ndarray, step: np.ndarray, fac: StepFactor, state, edges, accept):
+        """(coefficients, what ``accept`` gave there) for the held step from ``beta`` cut where it brings the first
+        row of an edge's response to that edge, or None (no row crosses, or no cut is accepted).  The cut puts that
+        row on the edge; where the rows already held there leave the domain by the rounding of their linear
+        predictor (a mean of 7e-18 from terms of size 1 going to 0), the cut is moved back inside towards the
+        starting linear predictor's coefficients by the smallest power of 2 that does
+        (:func:`~glmstat.engine.shortening.inside_by_rounding`); else it stops ``NEAR_EDGE_TOL / 2`` short of the
+        edge, where the next held step holds the row."""
+        short = _to_first_edge(self.source, self.family, beta, step, edges, ON_EDGE_TOL / 2)
+        if short is None:
+            return None
+        new = beta + short * step
+        got = accept(new, fac, state)
+        if got is None:
+            anchor = start_coefficients(self.source, self.family, self.kernel, fac.kept, self.use_qr, self.max_cond)
+            inside = None if anchor is None else inside_by_rounding(
+                self.source, self.family, self.kernel, new, anchor, fac.kept, self.use_qr, self.max_cond,
+                LATER_ROUNDING_SHORTENING)
+            if inside is not None:
+                new = inside[0]
+                got = accept(new, fac, state)
+        if got is None:
+            short = _to_first_edge(self.source, self.family, beta, step, edges, NEAR_EDGE_TOL / 2)
+            if short is None:
+                return None
+            new = beta + short * step
+            got = accept(new, fac, state)
+        return None if got is None else (new, got)
 
     def _record_held(self, taken: list, first: int) -> None:
         """The held steps ``taken`` into the trace and deviance history, reported as polishing steps from
@@ -237,3 +284,36 @@ class EdgeMoves:
         (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.sizes, self.polished,
          self.rounding_optimum, self.at_rounding, self.boundary) = saved
         return False
+
+
+def _block_first_edge(b, family: Family, beta: np.ndarray, step: np.ndarray, edges: tuple[tuple[float, float], ...],
+                      margin: float) -> float:
+    """A block's share of :func:`_to_first_edge`: the least fraction of ``step`` at which a row whose response is on
+    one of ``edges`` would reach it, short of it by ``margin`` times max(1, |e|); inf where none does."""
+    eta = b.X.matvec(beta)
+    if b.has_offset:
+        eta = eta + b.offset
+    move = b.X.matvec(step)
+    least = np.inf
+    with np.errstate(all="ignore"):
+        for e, _ in edges:
+            eta_e = float(family.link.link(np.array([e]))[0])
+            rows = (b.y == e) & (b.weights > 0) & (move != 0)
+            gap = eta_e - eta[rows]
+            towards = gap / move[rows]
+            short_by = margin * max(1.0, abs(e)) / np.abs(move[rows])
+            t = towards - short_by
+            t = t[(towards > 0) & (towards < 1) & (t > 0)]
+            if t.size:
+                least = min(least, float(t.min()))
+    return least
+
+
+def _to_first_edge(source: DesignSource, family: Family, beta: np.ndarray, step: np.ndarray,
+                   edges: tuple[tuple[float, float], ...], margin: float) -> float | None:
+    """The fraction of ``step`` from ``beta`` that takes the first row whose response is on one of ``edges`` to
+    ``margin`` times max(1, |e|) short of that edge (one pass over the blocks), or None where no such row crosses
+    it."""
+    least = fold(source, partial(_block_first_edge, family=family, beta=beta, step=step, edges=edges,
+                                 margin=margin), min, np.inf)
+    return float(least) if np.isfinite(least) else None
