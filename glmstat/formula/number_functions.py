@@ -22,6 +22,7 @@ Each gives R's value where R's is not the textbook formula's (R's nmath sources 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, TYPE_CHECKING
 
@@ -205,8 +206,23 @@ def _pow_di(x: float, n: int) -> float:
     return result
 
 
+#: The exponents whose R_pow_di(10, e) are tabled once (signif()'s are within +-360: dig - 1 - floor(log10 |x|))
+_POW10_SPAN = 400
+
+
+@functools.cache
+def _pow10_table() -> np.ndarray:
+    """R_pow_di(10, e) for e from -_POW10_SPAN to _POW10_SPAN."""
+    return np.array([_pow_di(10.0, e) for e in range(-_POW10_SPAN, _POW10_SPAN + 1)])
+
+
 def _powers(exponents: np.ndarray) -> np.ndarray:
-    """10^e by R's R_pow_di for each of ``exponents`` (computed once per distinct exponent)."""
+    """10^e by R's R_pow_di for each of ``exponents``: from the table where every one is within its span (finding
+    each block's distinct exponents by a sort cost a million numbers' signif() more than the rounding), else
+    computed once per distinct exponent."""
+    e = np.asarray(exponents, dtype=np.int64)
+    if e.size == 0 or np.abs(e).max() <= _POW10_SPAN:
+        return _pow10_table()[e + _POW10_SPAN]
     distinct, inverse = sorted_codes(exponents.reshape(-1), None)  # (signif()'s own price: PASSES)
     return np.array([_pow_di(10.0, int(e)) for e in distinct])[inverse.ravel()].reshape(exponents.shape)
 
