@@ -330,3 +330,31 @@ class CountingPattern:
     def match(self, *args):
         self.calls += 1
         return self.pattern.match(*args)
+
+
+@pytest.fixture
+def unread(monkeypatch):
+    """The command line must refuse a file before reading its fields: reading them fails the test."""
+    from glmstat import cli
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the file's fields were read")
+
+    monkeypatch.setattr(cli, "read_fields", fail)
+    monkeypatch.setattr(cli, "_header_names", fail)
+
+
+def cli_fit(path) -> tuple[int, str]:
+    """``glmstat fit "y ~ x" PATH --family gaussian`` in this process: its exit status and what it wrote to stderr."""
+    import io
+    import sys
+
+    from glmstat import cli
+
+    err = io.StringIO()
+    real, sys.stderr = sys.stderr, err
+    try:
+        status = cli.main(["fit", "y ~ x", str(path), "--family", "gaussian"])
+    finally:
+        sys.stderr = real
+    return status, err.getvalue()

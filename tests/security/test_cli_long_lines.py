@@ -11,11 +11,9 @@ bytes: no reader is asked for the file's fields once a line is found too long, a
 
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
 
+from conftest import cli_fit
 from glmstat import cli
 
 
@@ -23,25 +21,6 @@ from glmstat import cli
 def small_bound(monkeypatch):
     monkeypatch.setattr(cli, "MAX_LINE_BYTES", 1000)
     return 1000
-
-
-@pytest.fixture
-def unread(monkeypatch):
-    def fail(*args, **kwargs):
-        raise AssertionError("the file's fields were read")
-
-    monkeypatch.setattr(cli, "read_fields", fail)
-    monkeypatch.setattr(cli, "_header_names", fail)
-
-
-def _run(path) -> tuple[int, str]:
-    err = io.StringIO()
-    real, sys.stderr = sys.stderr, err
-    try:
-        status = cli.main(["fit", "y ~ x", str(path), "--family", "gaussian"])
-    finally:
-        sys.stderr = real
-    return status, err.getvalue()
 
 
 def test_the_default_bound():
@@ -55,7 +34,7 @@ def test_a_long_line_is_refused_naming_file_line_and_bound(tmp_path, small_bound
     rows[line - 1] = rows[line - 1] + "," + "z" * small_bound
     path = tmp_path / "long.csv"
     path.write_bytes(end.join(rows + [""]).encode())
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and err.count("\n") == 1, err
     assert "long.csv" in err and f"line {line} " in err and "1,000 bytes" in err, err
 
@@ -63,7 +42,7 @@ def test_a_long_line_is_refused_naming_file_line_and_bound(tmp_path, small_bound
 def test_a_quoted_line_end_does_not_hide_a_long_line(tmp_path, small_bound, unread):
     path = tmp_path / "quoted.csv"
     path.write_text('y,x\n1,"a\nb"\n2,' + "7" * 2000 + "\n", encoding="ascii")
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "line 4 " in err, err
 
 

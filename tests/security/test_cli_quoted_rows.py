@@ -12,11 +12,9 @@ of 1,000 bytes and windows of 4,096 bytes (the file is measured a window at a ti
 
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
 
+from conftest import cli_fit
 from glmstat import cli, csv_rows
 
 
@@ -25,25 +23,6 @@ def small_bound(monkeypatch):
     monkeypatch.setattr(cli, "MAX_LINE_BYTES", 1000)
     monkeypatch.setattr(csv_rows, "WINDOW_BYTES", 4096)
     return 1000
-
-
-@pytest.fixture
-def unread(monkeypatch):
-    def fail(*args, **kwargs):
-        raise AssertionError("the file's fields were read")
-
-    monkeypatch.setattr(cli, "read_fields", fail)
-    monkeypatch.setattr(cli, "_header_names", fail)
-
-
-def _run(path) -> tuple[int, str]:
-    err = io.StringIO()
-    real, sys.stderr = sys.stderr, err
-    try:
-        status = cli.main(["fit", "y ~ x", str(path), "--family", "gaussian"])
-    finally:
-        sys.stderr = real
-    return status, err.getvalue()
 
 
 def _rows(n: int) -> list[str]:
@@ -58,7 +37,7 @@ def test_a_quoted_field_of_many_short_lines_is_refused_naming_file_row_and_bound
     rows[row] = f'{row % 5},{row},"' + end.join(["ab"] * 600) + '"'  # (1,800 bytes or more in short lines)
     path = tmp_path / "quoted.csv"
     path.write_bytes(end.join(rows + [""]).encode())
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and err.count("\n") == 1, err
     assert "quoted.csv" in err and f"row {row:,} " in err and f"line {row + 1:,}" in err, err
     assert "1,000 bytes" in err, err
@@ -67,7 +46,7 @@ def test_a_quoted_field_of_many_short_lines_is_refused_naming_file_row_and_bound
 def test_a_header_of_a_quoted_field_of_many_lines_is_refused(tmp_path, small_bound, unread):
     path = tmp_path / "header.csv"
     path.write_text('y,x,"' + "\n".join(["z"] * 2000) + '"\n1,2,3\n' + "4,5,6\n" * 2000, encoding="ascii")
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "header.csv" in err and "the header" in err and "1,000 bytes" in err, err
 
 
@@ -77,7 +56,7 @@ def test_a_field_opened_by_a_run_of_three_quotes_is_quoted(tmp_path, small_bound
     rows[3] = '3,3,"""' + "\n".join(["q"] * 700) + '"'
     path = tmp_path / "three.csv"
     path.write_text("\n".join(rows) + "\n", encoding="ascii")
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "row 3 " in err, err
 
 
@@ -86,7 +65,7 @@ def test_blank_lines_are_no_rows(tmp_path, small_bound, unread):
     rows[5] = '0,5,"' + "\n".join(["b"] * 700) + '"'
     path = tmp_path / "blank.csv"
     path.write_text("\n\n" + "\n".join(rows[:3]) + "\n\n\n" + "\n".join(rows[3:]) + "\n", encoding="ascii")
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "row 5 " in err and "line 10" in err, err
 
 
@@ -120,7 +99,7 @@ def test_a_run_of_quotes_longer_than_a_window_is_a_long_row(tmp_path, small_boun
     rows[2] = '1,1,"' + '"' * 9000 + 'a"'
     path = tmp_path / "quotes.csv"
     path.write_text("\n".join(rows) + "\n", encoding="ascii")
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "row 2" in err and "line 3" in err, err
 
 
@@ -129,7 +108,7 @@ def test_an_unclosed_quote_is_a_row_to_the_end_of_the_file(tmp_path, small_bound
     rows[1800] = '1,1,"open'
     path = tmp_path / "open.csv"
     path.write_text("\n".join(rows) + "\n", encoding="ascii")
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "row 1,800 " in err, err
 
 
@@ -137,5 +116,5 @@ def test_the_default_bound_refuses_a_field_of_17_mib_of_short_lines(tmp_path, un
     path = tmp_path / "field.csv"
     with open(path, "w", encoding="ascii") as fh:
         fh.write('y,x\n1,2\n3,"' + "ab\n" * (17 * 2**20 // 3) + '"\n5,6\n')
-    status, err = _run(path)
+    status, err = cli_fit(path)
     assert status == 1 and "row 2 (line 3 to line 5,941,933" in err and "16,777,216 bytes" in err, err
